@@ -37,7 +37,7 @@ class WireModel(BaseModel):
     """A wire object: camelCase on the wire, snake_case in Python, unknown keys kept."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=False
+        alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True
     )
 
     def to_wire(self) -> dict[str, Any]:
@@ -48,7 +48,9 @@ class WireModel(BaseModel):
 class RequestModel(WireModel):
     """A request body: unknown keys are ignored (protocol: servers ignore unknown fields)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
 
 
 # --- dataset sources (protocol §5) -------------------------------------------------
@@ -87,14 +89,18 @@ class DatasetFormat(RequestModel):
     """How rows are shaped: ``chatml`` (messages, the default), ``prompt_completion``
     or ``instruction`` (instruction/input/output)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True
+    )
     type: NonEmptyStr
 
 
 class DatasetSplit(RequestModel):
     """Which rows evaluate: a random ``evalFraction`` of the data, or a named ``eval`` split."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", defer_build=True
+    )
     eval_fraction: Fraction | None = None
     train: NonEmptyStr | None = None
     eval: NonEmptyStr | None = None
