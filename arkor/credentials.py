@@ -286,3 +286,26 @@ def ensure_project_state(connection: Connection, project_dir: Path) -> ProjectSt
     )
     write_json_atomic(path, state.to_wire(), mode=0o644)
     return state
+
+
+def login_anonymous() -> AnonCredentials:
+    """Mint and store a new anonymous identity on the resolved backend."""
+    from arkor.local import ensure_local_backend, is_local_backend_url
+
+    try:
+        current = read_credentials()
+    except ConfigError:
+        current = None  # unreadable credentials are replaced by the new ones
+    base_url = resolve_base_url(current)
+    if is_local_backend_url(base_url):
+        ensure_local_backend()
+    return _bootstrap_anonymous(base_url)
+
+
+def backend_url_for_login() -> str:
+    """The backend a login targets (env, stored credentials, embedded default)."""
+    try:
+        current = read_credentials()
+    except ConfigError:
+        current = None
+    return resolve_base_url(current)

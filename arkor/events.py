@@ -86,15 +86,29 @@ class JobWatcher:
             self.project.scope, self.job.id, last_event_id, read_timeout
         )
 
+    def dispatch(self, event: dict[str, Any]) -> TrainingResult | None:
+        """Run the callback for one event; the result when the event is terminal."""
+        handler = self._handlers.get(event.get("type"))  # type: ignore[arg-type]
+        if handler is None:
+            return None  # unknown type: forward compatibility
+        return handler(event)
+
+    def replay(self, events: list[dict[str, Any]]) -> TrainingResult:
+        """Dispatch already-recorded events (no stream); the job as it stands after them."""
+        try:
+            for event in events:
+                result = self.dispatch(event)
+                if result is not None:
+                    return result
+            return TrainingResult(job=self.job)
+        finally:
+            self.runner.close()
+
     def run(self) -> TrainingResult:
         """Dispatch events until the job ends; return how it ended."""
-        handlers = self._handlers
         try:
             for event in self.stream:
-                handler = handlers.get(event.get("type"))  # type: ignore[arg-type]
-                if handler is None:
-                    continue  # unknown type: forward compatibility
-                result = handler(event)
+                result = self.dispatch(event)
                 if result is not None:
                     return result
             # `end` without a terminal event: ask the backend what really happened.

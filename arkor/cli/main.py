@@ -1,13 +1,25 @@
-"""The ``arkor`` Typer application and its entry point."""
+"""The ``arkor`` Typer application and its entry point.
+
+Commands are thin: they parse arguments, call the SDK and render. Modules
+here import only typer at load time, so ``arkor --help`` starts fast.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from arkor._version import __version__
+from arkor.cli import account, jobs, project, server, training
+from arkor.cli.output import (
+    EXIT_INTERRUPTED,
+    CliExit,
+    print_deprecations,
+    report_error,
+    set_debug,
+)
 
 app = typer.Typer(
     name="arkor",
@@ -15,9 +27,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-server_app = typer.Typer(help="Run or inspect the self-hosted training backend.")
-app.add_typer(server_app, name="server")
 
 
 def _version(value: bool) -> None:
@@ -32,44 +43,48 @@ def main(
         Optional[bool],
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (also ARKOR_DEBUG=1).")
+    ] = False,
 ) -> None:
     """Fine-tune open-weight LLMs from code."""
+    set_debug(debug)
 
 
-@server_app.callback(invoke_without_command=True)
-def server(
-    ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 4100,
-    data_dir: Annotated[
-        Optional[Path], typer.Option(help="Where jobs, datasets and models live.")
-    ] = None,
-    max_concurrent_jobs: Annotated[int, typer.Option(help="Jobs trained at once.")] = 1,
-    ping_interval: Annotated[float, typer.Option(help="Seconds between SSE keepalive pings.")] = 15.0,
-    allow_remote: Annotated[
-        bool, typer.Option(help="Allow a non-loopback --host (put TLS in front of it).")
-    ] = False,
-    prewarm: Annotated[
-        bool, typer.Option(help="Keep one training worker imported and ready.")
-    ] = True,
-) -> None:
-    """Run the backend in the foreground until Ctrl-C / SIGTERM."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from arkor.server.serve import ServerSettings, serve
-
-    settings = ServerSettings(
-        host=host,
-        port=port,
-        data_dir=data_dir,
-        max_concurrent_jobs=max_concurrent_jobs,
-        ping_interval=ping_interval,
-        allow_remote=allow_remote,
-        prewarm=prewarm,
-    )
-    serve(settings)
+app.command()(project.init)
+app.command()(training.start)
+app.command()(jobs.cancel)
+app.add_typer(jobs.jobs_app, name="jobs")
+app.command()(training.logs)
+app.command()(jobs.chat)
+app.command()(jobs.download)
+app.add_typer(server.server_app, name="server")
+app.command()(account.login)
+app.command()(account.logout)
+app.command()(account.whoami)
+app.command()(project.dev)
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: errors become one line on stderr and an exit code."""
+    code = 0
+    try:
+        app(standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    except (CliExit, Exception) as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            code = EXIT_INTERRUPTED
+        elif isinstance(exc, click.ClickException):
+            exc.show()
+            code = exc.exit_code
+        else:
+            code = report_error(exc)
+    print_deprecations()
+    sys.exit(code)
