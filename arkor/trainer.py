@@ -63,6 +63,22 @@ class Trainer:
         job = f", job_id={self.job.id!r}" if self.job else ""
         return f"Trainer(name={self.name!r}, model={self.spec.model!r}{job})"
 
+    def with_overrides(self, **changes: Any) -> Trainer:
+        """A new, unstarted trainer with some ``create_trainer`` arguments replaced.
+
+        The changes are validated like ``create_trainer``'s arguments; callbacks,
+        abort signal, reconnect policy and project folder are kept.
+        """
+        values = self.spec.model_dump(exclude_unset=True)
+        values.update(changes)
+        return Trainer(
+            TrainerSpec.parse(values),
+            callbacks=self.callbacks,
+            abort_signal=self.abort_signal,
+            reconnect=self.reconnect,
+            project_dir=self.project_dir,
+        )
+
     def start(self) -> StartedJob:
         """Submit the job (only the first call posts); resolves credentials and project first."""
         from arkor.project import open_project

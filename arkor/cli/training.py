@@ -69,11 +69,22 @@ def start(
     plain: Annotated[
         bool, typer.Option("--plain", help="Plain log lines even on a terminal.")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Smoke test: a slice of the data, a few steps.")
+    ] = False,
+    max_steps: Annotated[
+        Optional[int], typer.Option("--max-steps", help="Override the trainer's max_steps.")
+    ] = None,
 ) -> None:
     """Train the project's trainer and watch it live (exit 0 completed, 1 failed, 130 Ctrl-C)."""
     from arkor.loader import load_trainer
 
     trainer = load_trainer(entry)
+    overrides = {"dry_run": True} if dry_run else {}
+    if max_steps is not None:
+        overrides["max_steps"] = max_steps
+    if overrides:
+        trainer = trainer.with_overrides(**overrides)
     view = _view(trainer.spec.max_steps, plain)
     out = console()
     try:
