@@ -13,9 +13,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import requests
+from pydantic import ValidationError
 
 from arkor._version import __version__
 from arkor.errors import BackendUnreachableError, CloudApiError, UpgradeRequiredError
@@ -25,7 +26,11 @@ from arkor.types import (
     Project,
     TrainingJob,
     UploadedDataset,
+    WireModel,
 )
+from arkor.validation import describe_validation_error
+
+WireT = TypeVar("WireT", bound=WireModel)
 
 CLIENT_HEADER = f"arkor-python/{__version__}"
 DEFAULT_TIMEOUT = (10.0, 60.0)
@@ -68,6 +73,20 @@ def _upgrade_hint(body: Any, fallback: str) -> str:
         f"This backend no longer supports arkor {__version__} (supported: {supported}). "
         f"Upgrade with: {upgrade}"
     )
+
+
+def _parse(model: type[WireT], value: Any, path: str) -> WireT:
+    """A wire object from a 2xx answer to ``path``.
+
+    An answer that breaks the protocol's shape raises :class:`CloudApiError`
+    with status 502, as a gateway reports an invalid upstream answer.
+    """
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        problems = describe_validation_error(exc, prefix=model.__name__)
+        message = f"backend answered {path} with an invalid body: {problems}"
+        raise CloudApiError(502, message) from exc
 
 
 def record_deprecation(response: requests.Response) -> None:
@@ -160,16 +179,23 @@ class CloudClient:
         record_deprecation(response)
         return response
 
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The JSON object a route answers (``{}`` when the answer is empty)."""
         response = self.request(method, path, **kwargs)
         if response.status_code == 204 or not response.content:
             return {}
         try:
-            return response.json()
+            body = response.json()
         except ValueError as exc:
             raise CloudApiError(
                 response.status_code, f"backend answered {path} with invalid JSON"
             ) from exc
+        if not isinstance(body, dict):
+            raise CloudApiError(
+                response.status_code, f"backend answered {path} with JSON that is not an object",
+                body,
+            )
+        return body
 
     # --- identity (§2) -----------------------------------------------------------
 
@@ -179,9 +205,8 @@ class CloudClient:
 
     def create_anonymous(self, kind: str = "cli") -> AnonymousIdentity:
         """Mint a new anonymous identity with its own personal org."""
-        return AnonymousIdentity.model_validate(
-            self._json("POST", "/v1/auth/anonymous", json_body={"kind": kind})
-        )
+        path = "/v1/auth/anonymous"
+        return _parse(AnonymousIdentity, self._json("POST", path, json_body={"kind": kind}), path)
 
     def cli_config(self) -> dict[str, Any]:
         """The backend's OAuth settings (all null when it offers no OAuth)."""
@@ -194,7 +219,7 @@ class CloudClient:
     def list_projects(self, org_slug: str) -> list[Project]:
         """Projects of an org."""
         body = self._json("GET", "/v1/projects", params={"orgSlug": org_slug})
-        return [Project.model_validate(p) for p in body.get("projects", [])]
+        return [_parse(Project, p, "/v1/projects") for p in body.get("projects") or []]
 
     def create_project(self, org_slug: str, name: str, slug: str) -> Project:
         """Create a project (409 :class:`CloudApiError` when the slug exists)."""
@@ -202,7 +227,7 @@ class CloudClient:
             "POST", "/v1/projects", params={"orgSlug": org_slug},
             json_body={"name": name, "slug": slug},
         )
-        return Project.model_validate(body["project"])
+        return _parse(Project, body.get("project"), "/v1/projects")
 
     # --- jobs (§3, §4) -----------------------------------------------------------
 
@@ -211,17 +236,18 @@ class CloudClient:
         body = self._json(
             "POST", "/v1/jobs", params=scope.params(), json_body={"name": name, "config": config}
         )
-        return TrainingJob.model_validate(body["job"])
+        return _parse(TrainingJob, body.get("job"), "/v1/jobs")
 
     def list_jobs(self, scope: Scope) -> list[TrainingJob]:
         """Jobs of the project, newest first."""
         body = self._json("GET", "/v1/jobs", params=scope.params())
-        return [TrainingJob.model_validate(j) for j in body.get("jobs", [])]
+        return [_parse(TrainingJob, j, "/v1/jobs") for j in body.get("jobs") or []]
 
     def get_job(self, scope: Scope, job_id: str) -> tuple[TrainingJob, list[dict[str, Any]]]:
         """One job and, when the backend includes them, its events."""
-        body = self._json("GET", f"/v1/jobs/{job_id}", params=scope.params())
-        return TrainingJob.model_validate(body["job"]), list(body.get("events") or [])
+        path = f"/v1/jobs/{job_id}"
+        body = self._json("GET", path, params=scope.params())
+        return _parse(TrainingJob, body.get("job"), path), list(body.get("events") or [])
 
     def cancel_job(self, scope: Scope, job_id: str) -> None:
         """Ask the backend to cancel a job (409 when it already finished)."""
@@ -259,7 +285,7 @@ class CloudClient:
                 },
                 timeout=(self.timeout[0], 600.0),
             )
-        return UploadedDataset.model_validate(body["dataset"])
+        return _parse(UploadedDataset, body.get("dataset"), "/v1/datasets")
 
     # --- inference (§6) ----------------------------------------------------------
 
@@ -278,8 +304,9 @@ class CloudClient:
 
     def list_artifacts(self, scope: Scope, job_id: str) -> list[Artifact]:
         """Files the job produced."""
-        body = self._json("GET", f"/v1/jobs/{job_id}/artifacts", params=scope.params())
-        return [Artifact.model_validate(a) for a in body.get("artifacts", [])]
+        path = f"/v1/jobs/{job_id}/artifacts"
+        body = self._json("GET", path, params=scope.params())
+        return [_parse(Artifact, a, path) for a in body.get("artifacts") or []]
 
     def download_artifact(self, scope: Scope, job_id: str, path: str, dest: Path) -> int:
         """Write one artifact to ``dest`` (atomically); returns the byte count."""

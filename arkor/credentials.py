@@ -192,7 +192,8 @@ def resolve_base_url(credentials: Credentials | None) -> str:
 def project_slug_for(directory: Path) -> str:
     """The anonymous project slug for a directory name (protocol §2)."""
     name = directory.resolve().name.lower()
-    slug = re.sub(r"[^a-z0-9-]", "-", name).strip("-")[:40].strip("-")
+    # Trimmed, then cut at 40 (a dash at the cut stays): the hosted SDK derives the same slug.
+    slug = re.sub(r"[^a-z0-9-]", "-", name).strip("-")[:40]
     return slug or "project"
 
 
@@ -231,6 +232,8 @@ def connect(*, bootstrap: bool = True) -> Connection:
     from arkor.local import ensure_local_backend, is_local_backend_url
 
     credentials = read_credentials()
+    if credentials is None and not bootstrap:
+        raise ConfigError("not logged in: run `arkor login --anonymous` or `arkor login`")
     base_url = resolve_base_url(credentials)
     if is_local_backend_url(base_url):
         ensure_local_backend()

@@ -120,8 +120,7 @@ class JobWatcher:
     # --- one handler per event type --------------------------------------------------
 
     def _started(self, event: dict[str, Any]) -> None:
-        self.job.status = "running"
-        self.job.started_at = event.get("timestamp") or self.job.started_at
+        self._transition("running", started_at=event.get("timestamp") or self.job.started_at)
         metadata = event.get("metadata")
         self.runner.call(
             "on_started", StartedContext(self.job, metadata if isinstance(metadata, dict) else {})
@@ -162,9 +161,14 @@ class JobWatcher:
             ),
         )
 
-    def _finish(self, status: str, event: dict[str, Any]) -> None:
-        self.job.status = status
-        self.job.completed_at = event.get("timestamp") or self.job.completed_at
+    def _transition(self, status: str, **changes: Any) -> None:
+        """A new job snapshot, so contexts handed out earlier keep the status they saw."""
+        self.job = self.job.model_copy(update={"status": status, **changes})
+
+    def _finish(self, status: str, event: dict[str, Any], **changes: Any) -> None:
+        self._transition(
+            status, completed_at=event.get("timestamp") or self.job.completed_at, **changes
+        )
 
     def _completed(self, event: dict[str, Any]) -> TrainingResult:
         self._finish("completed", event)
@@ -174,9 +178,8 @@ class JobWatcher:
         return TrainingResult(job=self.job, artifacts=artifacts, metrics=metrics)
 
     def _failed(self, event: dict[str, Any]) -> TrainingResult:
-        self._finish("failed", event)
         error = str(event.get("error") or "training failed")
-        self.job.error = error
+        self._finish("failed", event, error=error)
         self.runner.call("on_failed", FailedContext(self.job, error))
         return TrainingResult(job=self.job)
 

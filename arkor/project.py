@@ -8,6 +8,7 @@ CLI both work through it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from arkor.credentials import Connection, ProjectState, connect
 from arkor.errors import CloudApiError
 from arkor.inference import ChatCompletion, chat_request, send_chat
 from arkor.types import Artifact, TrainingJob, UploadedDataset
+
+_CHECKPOINT = re.compile(r"checkpoints/step-(\d+)/")
 
 if TYPE_CHECKING:
     from arkor.callbacks import Callbacks, TrainingResult
@@ -137,7 +140,9 @@ class ArkorProject:
         artifacts = self.artifacts(job_id)
         chosen = [a for a in artifacts if a.path.startswith(prefix)]
         if not chosen:
-            steps = sorted({a.step for a in artifacts if a.step is not None})
+            steps = sorted({
+                int(m.group(1)) for a in artifacts if (m := _CHECKPOINT.match(a.path))
+            })
             what = f"checkpoint step {step}" if step is not None else "a final adapter"
             hint = f" (checkpoint steps: {', '.join(map(str, steps))})" if steps else ""
             raise CloudApiError(404, f"job {job_id} has no {what}{hint}")

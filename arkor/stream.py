@@ -97,7 +97,7 @@ def parse_frame(block: bytes) -> SSEFrame | None:
         elif field == "event":
             event = value
         elif field == "id":
-            if "\0" not in value:
+            if value and "\0" not in value:  # an empty id would restart the replay
                 event_id = value
     if event_id is None and not data and not event:
         return None
@@ -108,17 +108,19 @@ class SSEParser:
     """Incremental SSE parser: feed bytes, get complete frames (CR, LF and CRLF line ends)."""
 
     def __init__(self) -> None:
-        self._buffer = b""
+        self._buffer = b""  # line ends already normalised to LF
+        self._after_cr = False  # the last chunk ended with CR: a leading LF completes a CRLF
 
     def feed(self, chunk: bytes) -> list[SSEFrame]:
         """Frames completed by ``chunk``; a partial frame stays buffered."""
+        if self._after_cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        # A trailing CR ends its line now (a frame ending in CR CR is complete at once);
+        # should the next chunk start with LF, that LF is the rest of this CRLF.
+        self._after_cr = chunk.endswith(b"\r")
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         data = self._buffer + chunk
-        if b"\r" in data:
-            held = b""
-            if data.endswith(b"\r"):
-                # May be the first half of a CRLF split across reads.
-                data, held = data[:-1], b"\r"
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n") + held
         blocks = data.split(b"\n\n")
         self._buffer = blocks.pop()
         frames = []
@@ -139,6 +141,7 @@ class _Failed:
 
 
 _EOF = object()
+_SILENT = object()  # idle_timeout passed without a byte: handled like an end of stream
 _OPENED = _Opened()
 
 
@@ -184,8 +187,8 @@ class _ConnectionReader(threading.Thread):
         if response is not None:
             try:
                 response.raw.shutdown()  # unblocks a read in progress (urllib3 >= 2.3)
-            except (AttributeError, OSError):
-                pass
+            except (AttributeError, OSError, RuntimeError, ValueError):
+                pass  # urllib3 raises these once the response is closed or released: nothing blocks
             response.close()
 
 
@@ -223,7 +226,7 @@ class EventStream:
         limit = self.policy.max_attempts
         if limit is not None and self.failures >= limit:
             raise StreamError(
-                f"the job's event stream failed {self.failures + 1} consecutive times; "
+                f"the job's event stream failed {self.failures + 1} time(s) in a row; "
                 f"giving up (last error: {error})"
             ) from error
         self._sleep(self.policy.backoff(self.failures))
@@ -254,7 +257,7 @@ class EventStream:
                     if idle is not None:
                         remaining = idle - (time.monotonic() - last_activity)
                         if remaining <= 0:
-                            outcome = _EOF  # silent for too long: treat as dropped
+                            outcome = _SILENT  # silent for too long: treat as dropped
                             break
                         wait_s = min(wait_s, remaining)
                     try:
@@ -264,6 +267,8 @@ class EventStream:
                     last_activity = time.monotonic()
                     if isinstance(item, list):
                         for frame in item:
+                            if self.abort.is_set():  # one read may hold many slow callbacks
+                                raise AbortedError("wait() was aborted by abort_signal")
                             if frame.id is not None:
                                 self.last_event_id = frame.id
                             if frame.event == "ping":
@@ -294,5 +299,7 @@ class EventStream:
                 self._fail(error)
             elif progressed:
                 self._sleep(self.policy.initial_delay)
+            elif outcome is _SILENT:
+                self._fail(StreamError(f"the stream sent nothing for {idle:g} s (idle_timeout)"))
             else:
                 self._fail(StreamError("the stream ended without any event"))
