@@ -69,7 +69,9 @@ def run() -> None:
     """Console-script entry point: errors become one line on stderr and an exit code."""
     code = 0
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of exiting.
+        returned = app(standalone_mode=False)
+        code = returned if isinstance(returned, int) else 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except typer.Exit as exc:

@@ -2,9 +2,14 @@
 
 Layers, each calling only the one below it:
 
-- ``app.py``: FastAPI routes only (parse, authorize, call, serialize).
-- ``store.py``: SQLite persistence, the single source of truth.
-- ``runner.py``: the job queue and worker subprocesses; cancel; crash handling.
+- ``serve.py``: ``ServerSettings`` and ``serve()`` (uvicorn in the foreground);
+  ``app.py``: ``create_app()``, error answers; ``routes/``: the routes only
+  (parse, authorize, call, serialize); ``auth.py``: who may see what.
+- ``store.py``: SQLite persistence, the single source of truth; ``events.py``:
+  live wake-ups of event streams and their SSE rendering.
+- ``runner.py``: the job queue and training worker subprocesses; cancel; crash
+  handling. ``inference.py``: the chat worker subprocess.
+- ``worker.py``: the code that runs inside those subprocesses, over ``engine/``.
 - ``engine/``: training and inference; the only place torch is imported, and
   only ever inside worker subprocesses, never in the server process.
 """

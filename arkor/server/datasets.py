@@ -72,7 +72,9 @@ def _chat_messages(row: dict[str, Any]) -> list[dict[str, str]]:
             raise ValueError(f"messages[{index}] must be an object")
         role = message.get("role")
         if role not in ROLES:
-            raise ValueError(f"messages[{index}].role must be one of {', '.join(ROLES)} (got {role!r})")
+            raise ValueError(
+                f"messages[{index}].role must be one of {', '.join(ROLES)} (got {role!r})"
+            )
         content = message.get("content")
         if not isinstance(content, str):
             raise ValueError(
@@ -115,7 +117,7 @@ _CONVERTERS = {
 
 
 def row_to_messages(row: Any, fmt: str, where: str) -> list[dict[str, str]]:
-    """Chat messages for one row of format ``fmt``; raises :class:`DatasetError` naming ``where``."""
+    """Chat messages for one row of format ``fmt``; :class:`DatasetError` names ``where``."""
     if not isinstance(row, dict):
         raise DatasetError(f"must be a JSON object (got {type(row).__name__})", where)
     try:
