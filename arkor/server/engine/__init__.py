@@ -28,4 +28,53 @@ Public surface (stable; the runner and the inference worker depend on it):
 top_p=, max_tokens=)`` returns a :class:`ChatStream` of text deltas (with
 ``usage`` and ``finish_reason`` once exhausted). ``target`` is
 ``{"baseModel": id}`` or ``{"adapterDir": path}``.
+
+``warm_up()`` imports torch, transformers and peft ahead of the first job.
+Importing this package (or ``names``, ``errors``, ``demo_dataset``) does not
+import torch; ``train_job``, ``ChatEngine`` and ``ChatStream`` load on first use.
+
+Modules: ``names`` (accepted optimizer and schedule names, torch-free),
+``errors``, ``hyperparams`` (defaults per model), ``tiny`` (the built-in
+``arkor/tiny`` demo/test model), ``models`` (loading), ``data`` (dataset
+sources), ``encoding`` (chat template, loss masks, batches), ``optimization``
+(LoRA, optimizer, schedule), ``artifacts`` (the job folder layout), ``train``,
+``inference`` and ``demo_dataset`` (synthetic triage data for demos and tests).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from arkor.server.engine.errors import EngineError, InferenceError, ModelLoadError, TrainingError
+
+# Heavy names load on first use, so ``arkor.server.engine.names`` (and this
+# package) can be imported by the server without pulling in torch.
+_LAZY = {
+    "train_job": "arkor.server.engine.train",
+    "ChatEngine": "arkor.server.engine.inference",
+    "ChatStream": "arkor.server.engine.inference",
+}
+
+__all__ = [
+    "ChatEngine",
+    "ChatStream",
+    "EngineError",
+    "InferenceError",
+    "ModelLoadError",
+    "TrainingError",
+    "train_job",
+    "warm_up",
+]
+
+
+def warm_up() -> None:
+    """Import torch, transformers and peft now, so a prewarmed worker starts jobs at once."""
+    for module in sorted(set(_LAZY.values())):
+        importlib.import_module(module)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

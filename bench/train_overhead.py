@@ -1,0 +1,295 @@
+"""Training overhead: the same tiny model, data, seed and steps, trained different ways.
+
+Variants (each runs in its own fresh Python process, so each pays its own
+imports and reports its own peak memory):
+
+- ``plain``: a hand-written torch + peft loop, the baseline; what a user could
+  write in a notebook. Same LoRA, optimizer, schedule, batches and loss as the
+  engine, so its loss curve must match the engine's.
+- ``engine``: ``arkor.server.engine.train_job`` called in-process (what a
+  worker runs), events collected by a callback.
+
+A variant is a function ``(Setup) -> Result`` registered in ``VARIANTS``; a new
+one (e.g. training through the backend over HTTP) is one more such function.
+Steps/s is counted from the first to the last training step (plus the final
+adapter save), so it compares the training loops themselves; ``total`` is the
+whole variant from the start of its process work to its end.
+
+Run: ``python bench/train_overhead.py [--steps 150] [--rows 200] [--variants plain,engine]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# The settings every variant trains with (the engine's arkor/tiny defaults, spelled out).
+LEARNING_RATE = 3e-3
+BATCH_SIZE = 8
+MAX_LENGTH = 512
+LORA_R, LORA_ALPHA = 16, 32
+
+
+def warmup_steps(steps: int) -> int:
+    """Linear warmup over 5% of the steps, then cosine decay."""
+    return round(steps * 0.05)
+
+
+@dataclass
+class Setup:
+    """What every variant trains: the data file, folders, steps and seed."""
+
+    workdir: Path
+    data_file: Path
+    models_dir: Path
+    steps: int
+    seed: int = 0
+
+
+@dataclass
+class Result:
+    """What a variant measured. Seconds are wall-clock."""
+
+    name: str
+    steps: int
+    train_seconds: float  # first step to last step, plus the final adapter save
+    train_cpu_seconds: float  # CPU time of the same span (less disturbed by other load)
+    total_seconds: float  # imports excluded, everything else included
+    import_seconds: float
+    first_log_seconds: float | None  # from start to the first training.log, when known
+    losses: list[float] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+
+    @property
+    def steps_per_second(self) -> float:
+        """Training steps per second of ``train_seconds``."""
+        return self.steps / self.train_seconds
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_plain(setup: Setup) -> Result:
+    """The baseline: a hand-written torch + peft loop on the engine's tokenized data."""
+    imported = time.monotonic()
+    import torch
+    import torch.nn.functional as F
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, get_cosine_schedule_with_warmup
+
+    from arkor.server.datasets import conversations_from_jsonl
+    from arkor.server.engine.encoding import IGNORE, collate, encode
+    from arkor.server.engine.models import load_tokenizer
+    from arkor.server.engine.tiny import tiny_model_dir
+
+    started = time.monotonic()
+    import_seconds = started - imported
+    folder = str(tiny_model_dir(setup.models_dir))
+    tokenizer = load_tokenizer("arkor/tiny", folder)
+    with open(setup.data_file, "rb") as lines:
+        conversations = conversations_from_jsonl(lines)
+    examples = encode(
+        tokenizer,
+        conversations,
+        max_length=MAX_LENGTH,
+        responses_only=True,
+        stop_ids=frozenset({tokenizer.eos_token_id}),
+    ).examples
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    torch.manual_seed(setup.seed)
+    model = get_peft_model(
+        model,
+        LoraConfig(
+            task_type="CAUSAL_LM",
+            r=LORA_R,
+            lora_alpha=LORA_ALPHA,
+            lora_dropout=0.0,
+            target_modules="all-linear",
+            modules_to_save=["embed_tokens", "lm_head"],
+        ),
+    )
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(
+        [{"params": [p for p in params if p.ndim >= 2], "weight_decay": 0.0},
+         {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}],
+        lr=LEARNING_RATE,
+    )  # fmt: skip
+    scheduler = get_cosine_schedule_with_warmup(optimizer, warmup_steps(setup.steps), setup.steps)
+    batch_size, losses, epoch, cpu = BATCH_SIZE, [], 0, torch.device("cpu")
+    loop_started, loop_cpu = time.monotonic(), time.process_time()
+    while len(losses) < setup.steps:
+        generator = torch.Generator().manual_seed(setup.seed + epoch)
+        order = torch.randperm(len(examples), generator=generator).tolist()
+        for start in range(0, len(order), batch_size):
+            if len(losses) == setup.steps:
+                break
+            batch = collate([examples[i] for i in order[start : start + batch_size]], 0, cpu)
+            inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+            logits = model(**inputs, use_cache=False).logits
+            labels = batch["labels"][:, 1:]
+            total = F.cross_entropy(
+                logits[:, :-1].flatten(0, 1), labels.flatten(), ignore_index=IGNORE, reduction="sum"
+            )
+            loss = total / (labels != IGNORE).sum()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(float(loss.detach()))
+        epoch += 1
+    model.save_pretrained(setup.workdir / "plain-final")
+    ended = time.monotonic()
+    return Result(
+        name="plain",
+        steps=setup.steps,
+        train_seconds=ended - loop_started,
+        train_cpu_seconds=time.process_time() - loop_cpu,
+        total_seconds=ended - started,
+        import_seconds=import_seconds,
+        first_log_seconds=None,
+        losses=losses,
+        peak_rss_mb=peak_rss_mb(),
+    )
+
+
+def run_engine(setup: Setup) -> Result:
+    """The engine as a worker runs it: ``train_job`` with an event callback."""
+    imported = time.monotonic()
+    from arkor.server.engine import train_job, warm_up
+
+    warm_up()
+    started = time.monotonic()
+    times: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    losses: list[float] = []
+
+    def emit(event_type: str, payload: dict) -> None:
+        now = time.monotonic()
+        cpu[event_type] = time.process_time()
+        if event_type == "training.log" and "loss" in payload:
+            losses.append(payload["loss"])
+            times.setdefault("first_log", now)
+        times[event_type] = now
+
+    spec = {
+        "jobId": "bench",
+        "config": {
+            "model": "arkor/tiny",
+            "datasetSource": {"type": "upload", "id": "bench"},
+            "maxSteps": setup.steps,
+            "learningRate": LEARNING_RATE,
+            "batchSize": BATCH_SIZE,
+            "maxLength": MAX_LENGTH,
+            "loraR": LORA_R,
+            "loraAlpha": LORA_ALPHA,
+            "warmupSteps": warmup_steps(setup.steps),
+            "lrSchedulerType": "cosine",
+            "optim": "adamw_torch",
+        },
+        "datasetFile": str(setup.data_file),
+        "jobDir": str(setup.workdir / "engine-job"),
+        "modelsDir": str(setup.models_dir),
+        "seed": setup.seed,
+    }
+    train_job(spec, emit, lambda: False)
+    return Result(
+        name="engine",
+        steps=setup.steps,
+        train_seconds=times["training.completed"] - times["training.started"],
+        train_cpu_seconds=cpu["training.completed"] - cpu["training.started"],
+        total_seconds=times["training.completed"] - started,
+        import_seconds=started - imported,
+        first_log_seconds=times["first_log"] - started,
+        losses=losses,
+        peak_rss_mb=peak_rss_mb(),
+    )
+
+
+VARIANTS: dict[str, Callable[[Setup], Result]] = {"plain": run_plain, "engine": run_engine}
+
+
+def run_in_child(name: str, setup: Setup) -> Result:
+    """Run one variant in a fresh Python process and read back its :class:`Result`."""
+    command = [sys.executable, __file__, "--child", name, "--steps", str(setup.steps),
+               "--workdir", str(setup.workdir), "--data-file", str(setup.data_file)]  # fmt: skip
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return Result(**json.loads(output.strip().splitlines()[-1]))
+
+
+def write_data(path: Path, rows: int, seed: int) -> None:
+    """The benchmark's dataset: synthetic support-ticket triage conversations."""
+    from arkor.server.engine.demo_dataset import triage_rows
+
+    path.write_text("".join(json.dumps(r) + "\n" for r in triage_rows(rows, seed=seed)))
+
+
+def report(results: list[Result]) -> None:
+    """Print one line per run, then each variant's best speed relative to ``plain``'s best."""
+    columns = ("steps/s", "train s", "cpu s", "total s", "import s", "1st log s")
+    print(f"{'variant':8} " + " ".join(f"{c:>9}" for c in columns)
+          + f" {'loss first→final':>18} {'peak MB':>8}")  # fmt: skip
+    for r in results:
+        values = (r.steps_per_second, r.train_seconds, r.train_cpu_seconds, r.total_seconds,
+                  r.import_seconds, r.first_log_seconds)  # fmt: skip
+        cells = " ".join("        -" if v is None else f"{v:9.2f}" for v in values)
+        losses = f"{r.losses[0]:.3f}→{r.losses[-1]:.3f}"
+        print(f"{r.name:8} {cells} {losses:>18} {r.peak_rss_mb:8.0f}")
+    best: dict[str, Result] = {}
+    for r in results:  # the fastest run of each variant: the least disturbed by other load
+        if r.name not in best or r.steps_per_second > best[r.name].steps_per_second:
+            best[r.name] = r
+    baseline = best.get("plain")
+    for name, r in best.items():
+        if baseline is not None and name != "plain":
+            drift = max(abs(a - b) for a, b in zip(r.losses, baseline.losses, strict=False))
+            ratio = r.steps_per_second / baseline.steps_per_second
+            print(f"{name} / plain steps/s ratio (best runs): {ratio:.3f} "
+                  f"(max loss difference {drift:.2e})")  # fmt: skip
+
+
+def main() -> None:
+    """Command line: run the variants (each in a child process) and print the comparison."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--rows", type=int, default=200)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each variant, alternating")
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--data-file", type=Path)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        setup = Setup(args.workdir, args.data_file, args.workdir / "models", args.steps)
+        print(json.dumps(asdict(VARIANTS[args.child](setup))))
+        return
+    with tempfile.TemporaryDirectory(prefix="arkor-bench-") as tmp:
+        workdir = Path(tmp)
+        setup = Setup(workdir, workdir / "data.jsonl", workdir / "models", args.steps)
+        write_data(setup.data_file, args.rows, seed=1)
+        per_epoch = math.ceil(args.rows / BATCH_SIZE)
+        print(f"{args.steps} steps on {args.rows} rows, batch {BATCH_SIZE}, lr {LEARNING_RATE}, "
+              f"seed {setup.seed}, {per_epoch} steps per epoch")  # fmt: skip
+        names = args.variants.split(",") * args.rounds
+        results = [run_in_child(name, setup) for name in names]
+        report(results)
+
+
+if __name__ == "__main__":
+    main()
