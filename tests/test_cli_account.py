@@ -70,7 +70,8 @@ def test_embedded_backend_starts_on_demand_trains_and_stops(tmp_path):
     write_trainer(tmp_path / "p", small_trainer(max_steps=3, save_steps=3))
     try:
         down = run_cli(["server", "status"], tmp_path, env)
-        assert down.returncode == 1 and f"no backend answers at http://127.0.0.1:{port}" in down.stdout
+        assert down.returncode == 1
+        assert f"no backend answers at http://127.0.0.1:{port}" in down.stdout
         result = run_cli(["start"], tmp_path / "p", env, timeout=600)
         assert result.returncode == 0, result.stdout + result.stderr
         assert JOB_ID.search(result.stdout)

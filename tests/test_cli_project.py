@@ -189,11 +189,13 @@ def test_second_ctrl_c_detaches_and_says_how_to_reattach(tmp_path, env):
 
 @pytest.mark.parametrize(("body", "expected"), [
     ("def broken(:\n    pass\n", r"trainer\.py:1: syntax error"),
-    ("x = 1\n", r"defines no trainer: expected `trainer = create_trainer\(...\)`.*Found: x \(int\)"),
+    ("x = 1\n",
+     r"defines no trainer: expected `trainer = create_trainer\(...\)`.*Found: x \(int\)"),
     ("from arkor import create_trainer\n\ntrainer = create_trainer(name='t', model='m',\n"
      "    dataset={'type': 'huggingface', 'name': 'a/b'}, lora={'r': -1})\n",
      r"trainer\.py:3: lora\.r must be a positive integer \(got -1\)"),
-    ("raise RuntimeError('boom')\n", r"trainer\.py:1: loading the trainer raised RuntimeError: boom"),
+    ("raise RuntimeError('boom')\n",
+     r"trainer\.py:1: loading the trainer raised RuntimeError: boom"),
 ])  # fmt: skip
 def test_start_explains_a_broken_trainer_in_one_line(body, expected, tmp_path, env):
     project = tmp_path / "p"
@@ -225,7 +227,9 @@ def test_dev_reports_each_save_and_survives_broken_edits(tmp_path, env):
         trainer.write_text("from arkor import create_trainer\ntrainer = create_trainer(\n")
         run.wait_for(r"error \(trainer\.py\): .*trainer\.py:2: syntax error")
         trainer.write_text(small_trainer(max_steps=9))
-        run.wait_for(r"ok \(trainer\.py\): small: arkor/tiny on data/train\.jsonl, 24 rows, 9 steps")
+        run.wait_for(
+            r"ok \(trainer\.py\): small: arkor/tiny on data/train\.jsonl, 24 rows, 9 steps"
+        )
         run.process.send_signal(signal.SIGINT)
         assert run.wait(30) == 0
     finally:
