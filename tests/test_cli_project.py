@@ -107,8 +107,8 @@ def test_start_trains_the_triage_template_to_completion_with_plain_lines(tmp_pat
     assert JOB_ID.search(out)
     assert TIMESTAMPED_STEP.search(out), out
     source = (tmp_path / "demo/trainer.py").read_text()
-    steps = int(re.search(r"max_steps=(\d+)", source).group(1))
-    every = int(re.search(r"save_steps=(\d+)", source).group(1))
+    steps = int(re.search(r"^\s+max_steps=(\d+)", source, re.M).group(1))
+    every = int(re.search(r"^\s+save_steps=(\d+)", source, re.M).group(1))
     assert re.search(rf"step {steps}/{steps}", out)
     assert re.search(rf"checkpoint saved at step {every}", out)
     assert re.search(rf"step {every}: held-out answer parses as expected JSON: (yes|no)", out)
@@ -172,7 +172,12 @@ def test_first_ctrl_c_cancels_the_job_and_exits_130(tmp_path, env):
 
 
 def test_second_ctrl_c_detaches_and_says_how_to_reattach(tmp_path, env):
-    write_trainer(tmp_path / "p", small_trainer(max_steps=5000, save_steps=5000))
+    # A slow on_log keeps the client behind the backend, so the cancel is not seen at once.
+    slow = small_trainer(max_steps=5000, save_steps=5000).replace(
+        "    save_steps=5000,\n",
+        "    save_steps=5000,\n    callbacks={'on_log': lambda ctx: time.sleep(0.2)},\n",
+    )
+    write_trainer(tmp_path / "p", "import time\n" + slow)
     run = CliProcess(["start"], tmp_path / "p", env)
     try:
         job_id = run.wait_for(JOB_ID.pattern).group(1)

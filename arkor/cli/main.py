@@ -6,6 +6,7 @@ here import only typer at load time, so ``arkor --help`` starts fast.
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated, Optional
 
@@ -89,4 +90,6 @@ def run() -> None:
         else:
             code = report_error(exc)
     print_deprecations()
+    # A Ctrl-C landing while the interpreter shuts down must not turn the exit code into -2.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
