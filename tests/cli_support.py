@@ -136,3 +136,49 @@ def small_trainer(max_steps: int = 6, save_steps: int = 3) -> str:
     return SMALL_TRAINER.replace("MAX_STEPS", str(max_steps)).replace(
         "SAVE_STEPS", str(save_steps)
     )
+
+
+def run_in_pty(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    answers: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    timeout: float = 300,
+) -> tuple[int, str]:
+    """Run ``arkor <args>`` on a pseudo-terminal, typing each answer once its prompt shows.
+
+    Returns the exit code and everything the terminal showed.
+    """
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [*ARKOR, *args], cwd=cwd, env={**env, "TERM": "xterm-256color"},
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+    )
+    os.close(slave)
+    shown = b""
+    pending = list(answers)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if pending and pending[0][0] in shown.decode(errors="replace"):
+                os.write(master, pending.pop(0)[1].encode() + b"\r")
+            if process.poll() is not None and not ready:
+                break
+        code = process.wait(max(1.0, deadline - time.monotonic()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    return code, shown.decode(errors="replace")

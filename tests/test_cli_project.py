@@ -16,6 +16,7 @@ from cli_support import (
     CliProcess,
     cli_env,
     run_cli,
+    run_in_pty,
     small_trainer,
     write_trainer,
 )
@@ -276,3 +277,38 @@ def test_a_plain_python_script_can_train_with_the_sdk(tmp_path, env):
     status, count = re.search(r"STATUS (\w+) (\d+)", result.stdout).groups()
     assert status == "completed" and int(count) > 0
     assert Path(project / ".arkor/state.json").is_file()
+
+
+def test_init_asks_for_template_and_name_on_a_terminal(tmp_path, env):
+    code, shown = run_in_pty(
+        ["init", "proj"], tmp_path, env,
+        answers=[("Template (triage, translate, redaction, blank)", "redaction"),
+                 ("Run name [proj]", "pii-scrubber")],
+    )  # fmt: skip
+    assert code == 0, shown
+    assert "using defaults" not in shown
+    trainer = (tmp_path / "proj/trainer.py").read_text()
+    assert 'name="pii-scrubber"' in trainer
+    assert "redactedText" in (tmp_path / "proj/data/train.jsonl").read_text()
+
+
+def test_start_on_a_terminal_draws_a_live_progress_bar(tmp_path, env):
+    write_trainer(tmp_path / "p", small_trainer(max_steps=6, save_steps=3))
+    code, shown = run_in_pty(["start"], tmp_path / "p", {**env, "COLUMNS": "160"})
+    assert code == 0, shown
+    assert "\x1b[" in shown  # the terminal gets cursor movement and colour
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert re.search(r"training\s.*6/6\s+loss \d+\.\d{4}\s+lr \S+ [\d.]+ it/s .*ETA", text), text
+    assert "checkpoint saved at step 3" in text
+    assert not TIMESTAMPED_STEP.search(text)
+    assert re.search(r"status\s+completed", text)
+
+
+def test_init_on_a_terminal_asks_again_after_an_unknown_template(tmp_path, env):
+    code, shown = run_in_pty(
+        ["init", "proj"], tmp_path, env,
+        answers=[("Template (", "sentiment"), ("choose one of: triage", "blank"),
+                 ("Run name [proj]", "")],
+    )  # fmt: skip
+    assert code == 0, shown
+    assert 'name="proj"' in (tmp_path / "proj/trainer.py").read_text()

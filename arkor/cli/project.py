@@ -45,10 +45,12 @@ def init(
     default_name = project_name_for(directory)
     if is_interactive() and not yes:
         if template is None:
-            template = typer.prompt(
-                f"Template ({', '.join(templates)})", default=DEFAULT_TEMPLATE,
-                type=typer.Choice(templates), show_choices=False,
-            )
+            while template not in templates:
+                if template is not None:
+                    err_console().print(f"choose one of: {', '.join(templates)}")
+                template = typer.prompt(
+                    f"Template ({', '.join(templates)})", default=DEFAULT_TEMPLATE
+                ).strip()
         if name is None:
             name = typer.prompt("Run name", default=default_name)
     else:
