@@ -8,6 +8,12 @@ imports and reports its own peak memory):
   engine, so its loss curve must match the engine's.
 - ``engine``: ``arkor.server.engine.train_job`` called in-process (what a
   worker runs), events collected by a callback.
+- ``backend``: the whole product: a real ``arkor server`` subprocess, the SDK's
+  ``create_trainer(...).wait()`` over HTTP (upload, job, SSE, callbacks). Its
+  steps/s comes from the events' own timestamps; "1st log s" is from
+  ``start()`` to the first ``on_log``, measured on a second job once the
+  server's prewarmed worker is ready (the cold first job is reported too);
+  peak memory is the training worker's (VmHWM of its process).
 
 A variant is a function ``(Setup) -> Result`` registered in ``VARIANTS``; a new
 one (e.g. training through the backend over HTTP) is one more such function.
@@ -32,6 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -66,12 +73,13 @@ class Result:
     name: str
     steps: int
     train_seconds: float  # first step to last step, plus the final adapter save
-    train_cpu_seconds: float  # CPU time of the same span (less disturbed by other load)
+    train_cpu_seconds: float | None  # CPU time of the same span (None: another process)
     total_seconds: float  # imports excluded, everything else included
     import_seconds: float
     first_log_seconds: float | None  # from start to the first training.log, when known
     losses: list[float] = field(default_factory=list)
     peak_rss_mb: float = 0.0
+    note: str = ""
 
     @property
     def steps_per_second(self) -> float:
@@ -222,7 +230,125 @@ def run_engine(setup: Setup) -> Result:
     )
 
 
-VARIANTS: dict[str, Callable[[Setup], Result]] = {"plain": run_plain, "engine": run_engine}
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _seconds_between(start_iso: str | None, end_iso: str | None) -> float:
+    from datetime import datetime
+
+    assert start_iso and end_iso, "the backend sent no timestamps"
+    start, end = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (start_iso, end_iso))
+    return (end - start).total_seconds()
+
+
+class _WorkerMemory:
+    """Polls the running job's worker process for its peak resident memory (VmHWM)."""
+
+    def __init__(self, jobs_dir: Path) -> None:
+        import threading
+
+        self.jobs_dir = jobs_dir
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.1):
+            for pid_file in self.jobs_dir.glob("*/worker.pid"):
+                try:
+                    status = Path(f"/proc/{int(pid_file.read_text())}/status").read_text()
+                except (OSError, ValueError):
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+
+    def stop(self) -> float:
+        """Stop polling; the peak in MB."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_kib / 1024
+
+
+def run_backend(setup: Setup) -> Result:
+    """The product end to end: ``arkor server`` + the SDK over HTTP."""
+    import requests
+
+    data_dir = setup.workdir / "server-data"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (setup.workdir / "server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "arkor", "server", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}/v1/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
+        os.environ.update(HOME=str(setup.workdir / "home"), ARKOR_CLOUD_API_URL=url)
+        imported = time.monotonic()
+        from arkor import Callbacks, create_trainer
+
+        import_seconds = time.monotonic() - imported
+
+        def train_once() -> tuple[Result, float]:
+            seen: dict[str, Any] = {"losses": []}
+
+            def on_log(ctx: Any) -> None:
+                if ctx.loss is not None:
+                    seen.setdefault("first_log", time.monotonic())
+                    seen["losses"].append(ctx.loss)
+
+            trainer = create_trainer(
+                name="bench", model="arkor/tiny",
+                dataset={"type": "file", "path": str(setup.data_file)},
+                lora={"r": LORA_R, "alpha": LORA_ALPHA, "max_length": MAX_LENGTH},
+                max_steps=setup.steps, learning_rate=LEARNING_RATE, batch_size=BATCH_SIZE,
+                warmup_steps=warmup_steps(setup.steps), lr_scheduler_type="cosine",
+                optim="adamw_torch", logging_steps=1, save_steps=setup.steps,
+                callbacks=Callbacks(on_log=on_log), project_dir=setup.workdir / "project",
+            )  # fmt: skip
+            memory = _WorkerMemory(data_dir / "jobs")
+            started = time.monotonic()
+            result = trainer.wait()
+            ended = time.monotonic()
+            peak = memory.stop()
+            assert result.job.status == "completed", result.job.error
+            train = _seconds_between(result.job.started_at, result.job.completed_at)
+            return Result(
+                name="backend", steps=setup.steps, train_seconds=train, train_cpu_seconds=None,
+                total_seconds=ended - started, import_seconds=import_seconds,
+                first_log_seconds=seen["first_log"] - started, losses=seen["losses"],
+                peak_rss_mb=peak,
+            ), seen["first_log"] - started  # fmt: skip
+
+        _, cold_first_log = train_once()
+        time.sleep(15)  # let the server's next prewarmed worker finish its imports
+        warm, _ = train_once()
+        warm.note = f"cold first job (after server start): 1st log after {cold_first_log:.2f} s"
+        return warm
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+
+
+VARIANTS: dict[str, Callable[[Setup], Result]] = {
+    "plain": run_plain, "engine": run_engine, "backend": run_backend,
+}
 
 
 def run_in_child(name: str, setup: Setup) -> Result:
@@ -251,6 +377,8 @@ def report(results: list[Result]) -> None:
         cells = " ".join("        -" if v is None else f"{v:9.2f}" for v in values)
         losses = f"{r.losses[0]:.3f}→{r.losses[-1]:.3f}"
         print(f"{r.name:8} {cells} {losses:>18} {r.peak_rss_mb:8.0f}")
+        if r.note:
+            print(f"         {r.note}")
     best: dict[str, Result] = {}
     for r in results:  # the fastest run of each variant: the least disturbed by other load
         if r.name not in best or r.steps_per_second > best[r.name].steps_per_second:

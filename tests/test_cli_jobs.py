@@ -36,7 +36,7 @@ def test_jobs_lists_the_job_in_a_table(trained):
     assert result.returncode == 0, result.stderr
     assert re.search(r"id\s+name\s+status\s+model\s+created\s+duration", result.stdout)
     assert re.search(
-        rf"{trained.job_id}\s+small\s+completed\s+arkor/tiny\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s+"
+        rf"{trained.job_id}\s+small\s+completed\s+arkor/tiny\s+\d{{4}}-\d\d-\d\d \d\d:\d\d\s+"
         r"\d:\d\d:\d\d",
         result.stdout,
     ), result.stdout

@@ -57,12 +57,19 @@ def jobs(ctx: typer.Context) -> None:
     if not items:
         console().print("no jobs yet: run `arkor start`")
         return
-    table = Table("id", "name", "status", "model", "created", "duration", box=None)
+    table = Table(box=None)
+    # Ids and times are what users copy and compare: never wrap or truncate them.
+    table.add_column("id", no_wrap=True, min_width=max(len(job.id) for job in items))
+    table.add_column("name", overflow="fold", min_width=8)
+    table.add_column("status", no_wrap=True)
+    table.add_column("model", no_wrap=True)
+    table.add_column("created", no_wrap=True, min_width=16)
+    table.add_column("duration", no_wrap=True)
     for job in items:
         duration = job_duration(job)
         table.add_row(
             job.id, job.name, job.status, str(job.config.get("model", "?")),
-            _short_time(job.created_at), _clock(duration) if duration is not None else "-",
+            _short_time(job.created_at)[:16], _clock(duration) if duration is not None else "-",
         )
     console().print(table)
 
@@ -70,38 +77,38 @@ def jobs(ctx: typer.Context) -> None:
 @jobs_app.command("show")
 def show(job_id: Annotated[str, typer.Argument(help="The job to show.")]) -> None:
     """Everything about one job: status, config, metrics, artifacts."""
-    from rich.table import Table
-
     from arkor.cli.progress import _clock, job_duration
 
     project = _project()
     _known_job(project, job_id)
     job, events = project.job_events(job_id)
-    table = Table.grid(padding=(0, 2))
-    for label, value in (
-        ("id", job.id), ("name", job.name), ("status", job.status), ("error", job.error),
-        ("created", _short_time(job.created_at)), ("started", _short_time(job.started_at)),
-        ("completed", _short_time(job.completed_at)),
-    ):
-        if value is not None:
-            table.add_row(label, str(value))
+    rows: list[tuple[str, str]] = [
+        (label, str(value))
+        for label, value in (
+            ("id", job.id), ("name", job.name), ("status", job.status), ("error", job.error),
+            ("created", _short_time(job.created_at)), ("started", _short_time(job.started_at)),
+            ("completed", _short_time(job.completed_at)),
+        )
+        if value is not None
+    ]  # fmt: skip
     duration = job_duration(job)
     if duration is not None:
-        table.add_row("duration", _clock(duration))
-    logs = [e for e in events if e.get("type") == "training.log"]
+        rows.append(("duration", _clock(duration)))
+    logs = [e for e in events if e.get("type") == "training.log" and "loss" in e]
     if logs:
-        last = logs[-1]
-        table.add_row("last step", str(last.get("step")))
-        if isinstance(last.get("loss"), (int, float)):
-            table.add_row("last loss", f"{last['loss']:.4f}")
+        rows.append(("last step", str(logs[-1].get("step"))))
+        if isinstance(logs[-1].get("loss"), (int, float)):
+            rows.append(("last loss", f"{logs[-1]['loss']:.4f}"))
     for event in events:
         if event.get("type") == "training.completed" and event.get("metrics"):
-            table.add_row("metrics", json.dumps(event["metrics"]))
+            rows.append(("metrics", json.dumps(event["metrics"])))
     steps = [e.get("step") for e in events if e.get("type") == "checkpoint.saved"]
     if steps:
-        table.add_row("checkpoints", ", ".join(map(str, steps)))
-    table.add_row("config", json.dumps(job.config))
-    console().print(table)
+        rows.append(("checkpoints", ", ".join(map(str, steps))))
+    rows.append(("config", json.dumps(job.config)))
+    out = console()
+    for label, value in rows:
+        out.print(f"{label:<12} {value}", highlight=False, markup=False, soft_wrap=True)
 
 
 def cancel(job_id: Annotated[str, typer.Argument(help="The job to cancel.")]) -> None:

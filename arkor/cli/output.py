@@ -43,7 +43,9 @@ def console() -> Console:
     """The stdout console."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    # Piped output has no width to fit: don't wrap tables and ids at rich's default of 80.
+    wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200
+    return Console(highlight=False, width=wide)
 
 
 @cache
