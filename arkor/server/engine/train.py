@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -287,6 +288,8 @@ class TrainingRun:
             "samplesPerSecond": round(samples / compute_seconds, 3) if compute_seconds else None,
             "stepsPerSecond": round(steps / runtime, 3) if runtime else None,
             "trainableParameters": self.metadata["trainableParameters"],
+            # Linux reports KiB: the worker process's peak resident memory so far.
+            "peakMemoryMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
         if eval_loss is not None:
             metrics["evalLoss"] = round(eval_loss, 6)
