@@ -170,8 +170,12 @@ class CallbackRunner:
         if callback is None:
             return
         outcome = callback(ctx)
-        if inspect.isawaitable(outcome):
+        if outcome is not None and inspect.isawaitable(outcome):
             self._await(outcome)
+
+    def has(self, name: str) -> bool:
+        """Whether callback ``name`` is set (so its context is worth building)."""
+        return getattr(self.callbacks, name) is not None
 
     def _await(self, awaitable: Any) -> None:
         import asyncio

@@ -44,8 +44,7 @@ def _artifacts(raw: Any) -> list[Artifact]:
     ]
 
 
-def _number(value: Any) -> float | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+_NUMERIC = frozenset({int, float})  # not bool: True is no metric
 
 
 class JobWatcher:
@@ -127,17 +126,22 @@ class JobWatcher:
         )
 
     def _log(self, event: dict[str, Any]) -> None:
+        # The hot path (one call per logged step): no helper calls, positional arguments.
+        if not self.runner.has("on_log"):
+            return
         get = event.get
+        loss, eval_loss = get("loss"), get("evalLoss")
+        rate, epoch, speed = get("learningRate"), get("epoch"), get("samplesPerSecond")
         self.runner.call(
             "on_log",
             LogContext(
-                step=get("step", 0),
-                loss=_number(get("loss")),
-                eval_loss=_number(get("evalLoss")),
-                learning_rate=_number(get("learningRate")),
-                epoch=_number(get("epoch")),
-                samples_per_second=_number(get("samplesPerSecond")),
-                job=self.job,
+                get("step", 0),
+                loss if type(loss) in _NUMERIC else None,
+                eval_loss if type(eval_loss) in _NUMERIC else None,
+                rate if type(rate) in _NUMERIC else None,
+                epoch if type(epoch) in _NUMERIC else None,
+                speed if type(speed) in _NUMERIC else None,
+                self.job,
             ),
         )
 

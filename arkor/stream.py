@@ -83,10 +83,24 @@ class SSEFrame:
 
 def parse_frame(block: bytes) -> SSEFrame | None:
     """A frame from the lines of one event block; None for comment-only blocks."""
+    lines = block.decode("utf-8", "replace").split("\n")
+    if (
+        len(lines) == 3
+        and lines[0].startswith("id: ")
+        and lines[1].startswith("event: ")
+        and lines[2].startswith("data: ")
+    ):
+        # The shape every arkor backend sends; same result as the general loop below.
+        raw_id = lines[0][4:]
+        return SSEFrame(
+            raw_id if raw_id and "\0" not in raw_id else None,
+            lines[1][7:] or "message",
+            lines[2][6:],
+        )
     event_id: str | None = None
     event = ""
     data: list[str] = []
-    for line in block.decode("utf-8", "replace").split("\n"):
+    for line in lines:
         if not line or line[0] == ":":
             continue
         field, _, value = line.partition(":")
