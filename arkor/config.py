@@ -15,18 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from arkor.errors import ConfigError
 from arkor.types import (
     BlobSource,
-    DatasetFormat,
-    DatasetSplit,
     HuggingFaceSource,
     JobConfig,
+    TrainingKnobs,
     UploadSource,
 )
 from arkor.validation import (
     NonEmptyStr,
-    NonNegativeInt,
-    NonNegativeNumber,
     PositiveInt,
-    PositiveNumber,
     StrictBool,
     describe_validation_error,
 )
@@ -71,7 +67,7 @@ class LoraSpec(BaseModel):
     load_in_4bit: StrictBool | None = None
 
 
-class TrainerSpec(BaseModel):
+class TrainerSpec(TrainingKnobs):
     """Everything ``create_trainer`` accepts except callbacks, abort and reconnect."""
 
     model_config = _STRICT
@@ -79,21 +75,6 @@ class TrainerSpec(BaseModel):
     model: NonEmptyStr
     dataset: DatasetSpec
     lora: LoraSpec | None = None
-    max_steps: PositiveInt | None = None
-    num_train_epochs: PositiveNumber | None = None
-    learning_rate: PositiveNumber | None = None
-    batch_size: PositiveInt | None = None
-    optim: NonEmptyStr | None = None
-    lr_scheduler_type: NonEmptyStr | None = None
-    weight_decay: NonNegativeNumber | None = None
-    warmup_steps: NonNegativeInt | None = None
-    logging_steps: PositiveInt | None = None
-    save_steps: PositiveInt | None = None
-    eval_steps: PositiveInt | None = None
-    train_on_responses_only: StrictBool | None = None
-    dataset_format: DatasetFormat | None = None
-    dataset_split: DatasetSplit | None = None
-    dry_run: StrictBool | None = None
 
     @classmethod
     def parse(cls, values: dict[str, Any]) -> TrainerSpec:

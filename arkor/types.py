@@ -106,15 +106,11 @@ class DatasetSplit(RequestModel):
     eval: NonEmptyStr | None = None
 
 
-class JobConfig(RequestModel):
-    """``JobConfig`` of protocol §3. Only keys that were set go on the wire."""
+class TrainingKnobs(BaseModel):
+    """The training settings that ``create_trainer`` and ``JobConfig`` share: same names
+    (camelCase on the wire), same rules."""
 
-    model: NonEmptyStr
-    dataset_source: DatasetSource
-    lora_r: PositiveInt | None = None
-    lora_alpha: PositiveInt | None = None
-    max_length: PositiveInt | None = None
-    load_in_4bit: StrictBool | None = Field(default=None, alias="loadIn4bit")
+    model_config = ConfigDict(defer_build=True)
     max_steps: PositiveInt | None = None
     num_train_epochs: PositiveNumber | None = None
     learning_rate: PositiveNumber | None = None
@@ -130,6 +126,17 @@ class JobConfig(RequestModel):
     dataset_format: DatasetFormat | None = None
     dataset_split: DatasetSplit | None = None
     dry_run: StrictBool | None = None
+
+
+class JobConfig(RequestModel, TrainingKnobs):
+    """``JobConfig`` of protocol §3. Only keys that were set go on the wire."""
+
+    model: NonEmptyStr
+    dataset_source: DatasetSource
+    lora_r: PositiveInt | None = None
+    lora_alpha: PositiveInt | None = None
+    max_length: PositiveInt | None = None
+    load_in_4bit: StrictBool | None = Field(default=None, alias="loadIn4bit")
 
 
 # --- jobs and events (protocol §3, §4) ----------------------------------------------

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from arkor.trainer import Trainer
 
 
+PlainOption = Annotated[
+    bool, typer.Option("--plain", help="Plain log lines even on a terminal.")
+]
+
+
 def _exit_code(result: TrainingResult) -> int:
     return EXIT_OK if result.job.status == "completed" else EXIT_FAILED
 
@@ -66,9 +71,7 @@ def start(
     detach: Annotated[
         bool, typer.Option("--detach", "-d", help="Submit, print the job id and return.")
     ] = False,
-    plain: Annotated[
-        bool, typer.Option("--plain", help="Plain log lines even on a terminal.")
-    ] = False,
+    plain: PlainOption = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Smoke test: a slice of the data, a few steps.")
     ] = False,
@@ -121,9 +124,7 @@ def logs(
     follow: Annotated[
         bool, typer.Option("--follow", "-f", help="Keep following a running job until it ends.")
     ] = False,
-    plain: Annotated[
-        bool, typer.Option("--plain", help="Plain log lines even on a terminal.")
-    ] = False,
+    plain: PlainOption = False,
 ) -> None:
     """Replay a job's events, or re-attach to a running job with --follow."""
     from arkor.events import JobWatcher
