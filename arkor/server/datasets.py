@@ -8,9 +8,11 @@ dataset) and what is wrong.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 ROLES = ("system", "user", "assistant", "tool")
 FORMAT_ALIASES = {
@@ -169,3 +171,18 @@ def conversations_from_rows(
     if not conversations:
         raise DatasetError("has no rows")
     return conversations
+
+
+def blob_url_allowed(url: str) -> bool:
+    """Whether the backend may fetch ``url``: https, or plain http to a loopback host."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False

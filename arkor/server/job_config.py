@@ -8,11 +8,9 @@ Every problem is a :class:`BadRequest` naming the field as it is on the wire
 from __future__ import annotations
 
 import re
-from ipaddress import ip_address
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from arkor.server.datasets import DatasetError, format_name
+from arkor.server.datasets import DatasetError, blob_url_allowed, format_name
 from arkor.server.engine import names
 from arkor.server.errors import BadRequest
 from arkor.server.records import Org
@@ -44,16 +42,6 @@ def check_model(model: str, field: str) -> None:
     )
 
 
-def _is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_job_config(config: JobConfig, store: Store, org: Org) -> None:
     """Raise :class:`BadRequest` naming the first field of ``config`` this backend cannot run."""
     check_model(config.model, "config.model")
@@ -79,7 +67,7 @@ def check_job_config(config: JobConfig, store: Store, org: Org) -> None:
         raise BadRequest(f"config.{exc.problem}") from None
     source = config.dataset_source
     if isinstance(source, BlobSource):
-        if not source.url.startswith("https://") and not _is_loopback_url(source.url):
+        if not blob_url_allowed(source.url):
             raise BadRequest(
                 "config.datasetSource.url must be https (plain http only to a loopback host) "
                 f"(got {source.url!r})"

@@ -7,7 +7,6 @@ as at upload); a malformed row raises :class:`TrainingError` naming its line
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import time
 from dataclasses import dataclass
@@ -15,7 +14,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from arkor.server.datasets import DatasetError, conversations_from_jsonl, conversations_from_rows
+from arkor.server.datasets import (
+    DatasetError,
+    blob_url_allowed,
+    conversations_from_jsonl,
+    conversations_from_rows,
+)
 from arkor.server.engine.errors import TrainingError
 
 Conversation = list[dict[str, str]]
@@ -129,17 +133,6 @@ def _load_dataset(name: str, split: str, subset: str | None) -> Any:
         raise TrainingError(f"huggingface dataset {where} could not be loaded: {exc}") from exc
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _shown(url: str) -> str:
     # Query strings often carry signatures or tokens: never echo them.
     parts = urlsplit(url)
@@ -148,10 +141,7 @@ def _shown(url: str) -> str:
 
 def check_blob_url(url: str) -> None:
     """Refuse a URL the backend must not fetch: not http(s), or http to a non-loopback host."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
+    if blob_url_allowed(url):
         return
     raise TrainingError(
         f"datasetSource.url {_shown(url)} must be https (plain http is allowed only to "
