@@ -146,9 +146,16 @@ class Callbacks:
 
             def run_both(ctx: Any) -> Any:
                 outcome = first(ctx)
-                if inspect.isawaitable(outcome):
-                    CallbackRunner.run_coroutine(outcome)
-                return second(ctx)
+                if outcome is None or not inspect.isawaitable(outcome):
+                    return second(ctx)
+
+                async def in_order() -> None:  # awaited by the CallbackRunner, like any other
+                    await outcome
+                    after = second(ctx)
+                    if after is not None and inspect.isawaitable(after):
+                        await after
+
+                return in_order()
 
             return run_both
 
@@ -187,10 +194,10 @@ class CallbackRunner:
                 self._loop = asyncio.new_event_loop()
             self._loop.run_until_complete(awaitable)
             return
-        self.run_coroutine(awaitable)
+        self._run_in_thread(awaitable)  # this thread already runs a loop: use another
 
     @staticmethod
-    def run_coroutine(awaitable: Any) -> None:
+    def _run_in_thread(awaitable: Any) -> None:
         """Run ``awaitable`` to completion from sync code, even under a running loop."""
         import asyncio
 

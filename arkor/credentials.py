@@ -222,6 +222,19 @@ def _bootstrap_anonymous(base_url: str) -> AnonCredentials:
     return credentials
 
 
+def ready_backend_url(credentials: Credentials | None) -> str:
+    """The resolved backend URL, starting the embedded local backend when that is the one."""
+    from arkor.local import ensure_local_backend, is_local_backend_url
+
+    base_url = resolve_base_url(credentials)
+    if is_local_backend_url(base_url):
+        ensure_local_backend()
+    return base_url
+
+
+_NOT_LOGGED_IN = "not logged in: run `arkor login --anonymous` or `arkor login`"
+
+
 def connect(*, bootstrap: bool = True) -> Connection:
     """Resolve URL and credentials (minting an anonymous identity when needed).
 
@@ -229,21 +242,17 @@ def connect(*, bootstrap: bool = True) -> Connection:
     running. Anonymous credentials minted for another backend are replaced by a
     fresh anonymous identity for this one (they would be refused there).
     """
-    from arkor.local import ensure_local_backend, is_local_backend_url
-
     credentials = read_credentials()
     if credentials is None and not bootstrap:
-        raise ConfigError("not logged in: run `arkor login --anonymous` or `arkor login`")
-    base_url = resolve_base_url(credentials)
-    if is_local_backend_url(base_url):
-        ensure_local_backend()
+        raise ConfigError(_NOT_LOGGED_IN)  # before starting any backend just to say so
+    base_url = ready_backend_url(credentials)
     if isinstance(credentials, AnonCredentials) and (
         credentials.arkor_cloud_api_url.rstrip("/") != base_url
     ):
         credentials = None
     if credentials is None:
         if not bootstrap:
-            raise ConfigError("not logged in: run `arkor login --anonymous` or `arkor login`")
+            raise ConfigError(_NOT_LOGGED_IN)
         credentials = _bootstrap_anonymous(base_url)
     if isinstance(credentials, OAuthCredentials):
         if credentials.expires_at and credentials.expires_at < time.time():
@@ -292,23 +301,14 @@ def ensure_project_state(connection: Connection, project_dir: Path) -> ProjectSt
 
 
 def login_anonymous() -> AnonCredentials:
-    """Mint and store a new anonymous identity on the resolved backend."""
-    from arkor.local import ensure_local_backend, is_local_backend_url
+    """Mint and store a new anonymous identity on the backend a login targets."""
+    return _bootstrap_anonymous(backend_url_for_login())
 
+
+def backend_url_for_login() -> str:
+    """The backend a login targets (env, stored credentials, embedded default), running."""
     try:
         current = read_credentials()
     except ConfigError:
         current = None  # unreadable credentials are replaced by the new ones
-    base_url = resolve_base_url(current)
-    if is_local_backend_url(base_url):
-        ensure_local_backend()
-    return _bootstrap_anonymous(base_url)
-
-
-def backend_url_for_login() -> str:
-    """The backend a login targets (env, stored credentials, embedded default)."""
-    try:
-        current = read_credentials()
-    except ConfigError:
-        current = None
-    return resolve_base_url(current)
+    return ready_backend_url(current)

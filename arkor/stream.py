@@ -145,10 +145,6 @@ class SSEParser:
         return frames
 
 
-class _Opened:
-    pass
-
-
 @dataclass(slots=True)
 class _Failed:
     error: BaseException
@@ -156,7 +152,7 @@ class _Failed:
 
 _EOF = object()
 _SILENT = object()  # idle_timeout passed without a byte: handled like an end of stream
-_OPENED = _Opened()
+_OPENED = object()  # headers arrived: activity for the idle watchdog
 
 
 class _ConnectionReader(threading.Thread):

@@ -28,12 +28,9 @@ def login(
             highlight=False,
         )
         return
-    from arkor.local import ensure_local_backend, is_local_backend_url
     from arkor.oauth import login_with_browser
 
     base_url = backend_url_for_login()
-    if is_local_backend_url(base_url):
-        ensure_local_backend()
 
     def show(url: str) -> None:
         err_console().print(f"Open this URL to sign in:\n{url}", highlight=False, soft_wrap=True)

@@ -18,6 +18,7 @@ from arkor.cli.output import (
 
 if TYPE_CHECKING:
     from arkor.project import ArkorProject
+    from arkor.types import TrainingJob
 
 jobs_app = typer.Typer(help="List and inspect training jobs.", no_args_is_help=False)
 
@@ -28,12 +29,12 @@ def _project() -> ArkorProject:
     return open_project()
 
 
-def _known_job(project: ArkorProject, job_id: str) -> None:
-    """Turn a 404 into a clear 'no such job' error with its own exit code."""
+def _known_job(project: ArkorProject, job_id: str) -> tuple[TrainingJob, list[dict[str, Any]]]:
+    """The job and its events; a 404 becomes a clear 'no such job' error with its own code."""
     from arkor.errors import CloudApiError
 
     try:
-        project.job(job_id)
+        return project.job_events(job_id)
     except CloudApiError as exc:
         if exc.status == 404:
             fail(f"no job {job_id!r} in project {project.scope.project_slug}", EXIT_NOT_FOUND)
@@ -79,9 +80,7 @@ def show(job_id: Annotated[str, typer.Argument(help="The job to show.")]) -> Non
     """Everything about one job: status, config, metrics, artifacts."""
     from arkor.cli.progress import _clock, job_duration
 
-    project = _project()
-    _known_job(project, job_id)
-    job, events = project.job_events(job_id)
+    job, events = _known_job(_project(), job_id)
     rows: list[tuple[str, str]] = [
         (label, str(value))
         for label, value in (
